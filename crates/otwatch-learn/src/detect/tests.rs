@@ -132,7 +132,7 @@ fn out_of_range_write_explains_the_learned_range() {
     let m = &d.points[&point_key()];
     let (lo, hi) = (m.lo, m.hi);
     assert!(
-        lo >= 450.0 && lo < 460.0 && hi > 540.0 && hi <= 550.0,
+        (450.0..460.0).contains(&lo) && hi > 540.0 && hi <= 550.0,
         "{lo} {hi}"
     );
     let (los, his) = (crate::models::num(lo), crate::models::num(hi));
