@@ -583,8 +583,7 @@ pub(super) fn on_event(d: &mut Detectors, ev: &Event, t: i64, found: &mut Vec<Fi
         let key = (dh, key_hash(&(proto, pt.space)), pt.group, pt.index);
         if !d.points.contains_key(&key) {
             evict_oldest(&mut d.points, d.cfg.caps.points, |m| m.last as i64);
-            d.points
-                .insert(key, PointModel::new(pt.value, t as f64));
+            d.points.insert(key, PointModel::new(pt.value, t as f64));
             continue;
         }
         let Some(m) = d.points.get_mut(&key) else {
