@@ -581,12 +581,9 @@ pub(super) fn on_event(d: &mut Detectors, ev: &Event, t: i64, found: &mut Vec<Fi
         }
         // The point's owner is the server side (the device holding the register).
         let key = (dh, key_hash(&(proto, pt.space)), pt.group, pt.index);
-        if !d.points.contains_key(&key) {
+        let Some(m) = d.points.get_mut(&key) else {
             evict_oldest(&mut d.points, d.cfg.caps.points, |m| m.last as i64);
             d.points.insert(key, PointModel::new(pt.value, t as f64));
-            continue;
-        }
-        let Some(m) = d.points.get_mut(&key) else {
             continue;
         };
         if !m.frozen() && m.n >= MIN_VALUE_SAMPLES && pol.mature(m.first as i64, m.first as i64, t)
